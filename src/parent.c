@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int ptinc_placeholder_parent;
