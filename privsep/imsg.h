@@ -17,6 +17,7 @@
 #ifndef PTINC_IMSG_H
 #define PTINC_IMSG_H
 
+#include <sys/types.h>
 #include <sys/queue.h>
 #include <stddef.h>
 #include <stdint.h>

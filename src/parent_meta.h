@@ -1,0 +1,20 @@
+/*
+ * The parent's side of the meta worker: its configuration, and the
+ * outgoing connections it asks for (the parent resolves, creates and
+ * binds the socket, starts the connect and passes the descriptor).
+ */
+#ifndef PTINC_PARENT_META_H
+#define PTINC_PARENT_META_H
+
+#include <stdint.h>
+
+#include "chan.h"
+#include "conf.h"
+
+/* IMSG_META_CONF, one IMSG_META_HOST per host, IMSG_META_CONF_END. */
+int	 parent_meta_send_conf(const struct conf *, struct chan *meta,
+	    uint32_t generation);
+/* Handler for IMSG_CONNECT; arg is the meta worker's struct chan. */
+int	 parent_meta_connect(struct imsg *, void *arg);
+
+#endif
