@@ -118,3 +118,82 @@ children() {
 status_field() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 
 alive() { kill -0 "$1" 2>/dev/null; }
+
+# ---- tinc nodes ---------------------------------------------------------
+
+# mknode NAME VPNADDR/PREFIX [tinc.conf lines...]: a config dir $WORK/NAME
+# with keys made by Debian's tincd, a host file holding "Subnet = VPNADDR/32"
+# (and IPv6 fd00:77::N/128 when VPNADDR is 10.x.y.N), and a tinc-up that
+# configures the interface.  Extra host-file lines go in HOSTVARS_<NAME>.
+mknode() {
+	local name=$1 addr=$2 d=$WORK/$1 ip=${2%/*} last v6
+	shift 2
+	last=${ip##*.}
+	v6="fd00:77::$last"
+	mkdir -p "$d/hosts"
+	{ echo "Name = $name"; for l in "$@"; do echo "$l"; done; } > "$d/tinc.conf"
+	{
+		echo "Subnet = $ip/32"
+		echo "Subnet = $v6/128"
+		eval "printf '%s\n' \"\${HOSTVARS_$name[@]:-}\""
+	} | grep -v '^$' > "$d/hosts/$name"
+	cat > "$d/tinc-up" <<EOT
+#!/bin/sh
+ip link set "\$INTERFACE" up
+ip addr add $addr dev "\$INTERFACE"
+ip -6 addr add $v6/64 dev "\$INTERFACE" nodad
+EOT
+	chmod +x "$d/tinc-up"
+	tincd -c "$d" -K2048 </dev/null >/dev/null 2>&1 || fail "tincd -K for $name"
+}
+
+# hostvar NAME LINE: add a line to NAME's own host file (before copying).
+hostvar() {
+	local f=$WORK/$1/hosts/$1 tmp
+	tmp=$(mktemp)
+	{ echo "$2"; cat "$f"; } > "$tmp" && mv "$tmp" "$f"
+}
+
+# share NAME...: copy every named node's host file to every other one.
+share() {
+	local a b
+	for a in "$@"; do
+		for b in "$@"; do
+			[ "$a" = "$b" ] || cp "$WORK/$b/hosts/$b" "$WORK/$a/hosts/$b"
+		done
+	done
+}
+
+# start_node ptincd|tincd NS NAME [extra args]: start detached, wait for
+# the pidfile.  Logs go to $WORK/NAME.log.
+start_node() {
+	local kind=$1 ns=$2 name=$3 pf=$WORK/$3.pid bin
+	shift 3
+	case $kind in
+	ptincd) bin=$PTINCD ;;
+	tincd) bin=/usr/sbin/tincd ;;
+	*) fail "start_node: $kind" ;;
+	esac
+	rm -f "$pf"
+	PIDFILES+=("$pf")
+	ip netns exec "$ns" "$bin" -c "$WORK/$name" --pidfile="$pf" \
+		--logfile="$WORK/$name.log" "$@" || fail "$kind $name did not start"
+	wait_for 10 test -s "$pf" || fail "$kind $name wrote no pidfile"
+}
+
+stop_node() {
+	local pf=$WORK/$1.pid pid
+	pid=$(cat "$pf" 2>/dev/null) || return 0
+	kill -TERM "$pid" 2>/dev/null
+	wait_for 5 sh -c "! kill -0 $pid" || kill -KILL "$pid" 2>/dev/null
+}
+
+# ping_ok NS ADDR [count]: the address answers, no loss.
+ping_ok() {
+	local out
+	out=$(ip netns exec "$1" ping -c "${3:-5}" -i 0.2 -W 2 "$2" 2>&1) || return 1
+	echo "$out" | grep -q ' 0% packet loss'
+}
+
+# wait_ping SECONDS NS ADDR: until one ping is answered.
+wait_ping() { wait_for "$1" ip netns exec "$2" ping -c1 -W1 "$3"; }
