@@ -124,7 +124,7 @@ alive() { kill -0 "$1" 2>/dev/null; }
 # mknode NAME VPNADDR/PREFIX [tinc.conf lines...]: a config dir $WORK/NAME
 # with keys made by Debian's tincd, a host file holding "Subnet = VPNADDR/32"
 # (and IPv6 fd00:77::N/128 when VPNADDR is 10.x.y.N), and a tinc-up that
-# configures the interface.  Extra host-file lines go in HOSTVARS_<NAME>.
+# configures the interface.  Add host-file lines with hostvar.
 mknode() {
 	local name=$1 addr=$2 d=$WORK/$1 ip=${2%/*} last v6
 	shift 2
@@ -132,11 +132,7 @@ mknode() {
 	v6="fd00:77::$last"
 	mkdir -p "$d/hosts"
 	{ echo "Name = $name"; for l in "$@"; do echo "$l"; done; } > "$d/tinc.conf"
-	{
-		echo "Subnet = $ip/32"
-		echo "Subnet = $v6/128"
-		eval "printf '%s\n' \"\${HOSTVARS_$name[@]:-}\""
-	} | grep -v '^$' > "$d/hosts/$name"
+	printf 'Subnet = %s/32\nSubnet = %s/128\n' "$ip" "$v6" > "$d/hosts/$name"
 	cat > "$d/tinc-up" <<EOT
 #!/bin/sh
 ip link set "\$INTERFACE" up
