@@ -236,6 +236,15 @@ parent_devtype_name(enum conf_devtype t)
 	return names[t];
 }
 
+/* -t must refuse what the device code cannot open. */
+static int
+parent_check_device(const struct conf *c)
+{
+	enum device_type	 t;
+
+	return device_parse_type(parent_devtype_name(c->devicetype), &t);
+}
+
 static int
 parent_open_device(const struct conf *c, const struct cmdline *cl,
     struct device *dev)
@@ -1052,7 +1061,7 @@ parent_main(struct cmdline *cl)
 	}
 	if (cl->genkeys)
 		return parent_generate_keys(P.conf, cl) == -1 ? 1 : 0;
-	if (parent_check_keys(P.conf) == -1)
+	if (parent_check_keys(P.conf) == -1 || parent_check_device(P.conf) == -1)
 		return 1;
 	if (cl->configtest) {
 		printf("configuration OK\n");

@@ -61,7 +61,9 @@ out=$("$PTINCD" -c "$WORK/warn" -t 2>&1) || fail "-t with unknown variable: $out
 echo "$out" | grep -q "NoSuchVariable.*tinc.conf line 3" || fail "no warning: $out"
 out=$("$PTINCD" -c "$WORK/warn" -o Mode=bogus -t 2>&1) && fail "-o Mode=bogus accepted"
 echo "$out" | grep -qi "command line" || fail "-o error does not say command line: $out"
-pass "unknown variable warned, -o checked"
+out=$("$PTINCD" -c "$WORK/warn" -o DeviceType=vde -t 2>&1) && fail "-t accepted DeviceType vde"
+echo "$out" | grep -q "not supported by ptincd" || fail "vde: $out"
+pass "unknown variable warned, -o checked, unsupported DeviceType refused by -t"
 
 # A missing worker user is a clear fatal error.
 expect_fail "useradd" "$PTINCD" -c "$CONF" -U nosuchuser_pt -D --pidfile "$WORK/x.pid"
