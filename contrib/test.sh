@@ -6,4 +6,11 @@ cd "$(dirname "$0")/.."
 sh contrib/install-deps.sh
 [ -d build ] || meson setup build
 meson compile -C build
-meson test -C build --print-errorlogs --num-processes 2
+log=$(mktemp)
+rc=0
+meson test -C build --print-errorlogs --num-processes 2 | tee "$log" || rc=$?
+ok=$(awk '/^Ok:/ {print $2}' "$log")
+bad=$(awk '/^(Fail|Timeout|Unexpected Pass):/ {n += $NF} END {print n + 0}' "$log")
+rm -f "$log"
+echo "${ok:-0} passed, $bad failed"
+exit "$rc"
