@@ -127,18 +127,6 @@ is_digit(char c)
 }
 
 static int
-hex_digit(char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 split_line(const char *line, struct fields *fl, const char **reason)
 {
 	const char	*p, *start;
@@ -221,7 +209,7 @@ get_hex32(const struct fields *fl, int i, uint32_t *out)
 	if (len == 0 || len > 8)
 		return -1;
 	for (k = 0; k < len; k++) {
-		if ((d = hex_digit(s[k])) == -1)
+		if ((d = hex_digit((unsigned char)s[k])) == -1)
 			return -1;
 		v = v << 4 | (uint32_t)d;
 	}
@@ -256,7 +244,7 @@ get_hexstr(const struct fields *fl, int i, char *dst, size_t dstsz)
 	if (fl->len[i] % 2 != 0)
 		return -1;
 	for (k = 0; k < fl->len[i]; k++)
-		if (hex_digit(fl->f[i][k]) == -1)
+		if (hex_digit((unsigned char)fl->f[i][k]) == -1)
 			return -1;
 	return get_str(fl, i, dst, dstsz);
 }

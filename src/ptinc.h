@@ -34,6 +34,7 @@ enum proc_role {
 /* util.c */
 int	 valid_name(const char *);	/* [A-Za-z0-9_]+, <= MAX_NAME_LEN */
 size_t	 bin2hex(const uint8_t *, size_t, char *, size_t);	/* uppercase */
+int	 hex_digit(int);	/* 0-15, or -1 */
 int	 hex2bin(const char *, uint8_t *, size_t);	/* exact length, -1 */
 const char *role_name(enum proc_role);
 

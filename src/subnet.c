@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ptinc.h"
 #include "subnet.h"
 
 /*
@@ -38,18 +39,6 @@
  * refused here.  A MAC group above ff (tinc keeps its low byte) is refused
  * as the specification recommends.
  */
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* A decimal number making up all of s, optionally signed, within int. */
 static int
@@ -85,7 +74,7 @@ parse_hex_group(const char **sp, int maxdigits, unsigned int *out)
 	unsigned int	 v = 0;
 	int		 n, d;
 
-	for (n = 0; (d = hexval((unsigned char)s[n])) != -1; n++) {
+	for (n = 0; (d = hex_digit((unsigned char)s[n])) != -1; n++) {
 		if (n == maxdigits)
 			return -1;
 		v = v << 4 | (unsigned int)d;

@@ -54,8 +54,9 @@ bin2hex(const uint8_t *in, size_t len, char *out, size_t outsz)
 	return 2 * len;
 }
 
-static int
-hexval(char c)
+/* The value of one hex digit of either case, or -1. */
+int
+hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -79,8 +80,8 @@ hex2bin(const char *in, uint8_t *out, size_t outlen)
 	if (strlen(in) != 2 * outlen)
 		return -1;
 	for (i = 0; i < outlen; i++) {
-		if ((hi = hexval(in[2 * i])) == -1 ||
-		    (lo = hexval(in[2 * i + 1])) == -1)
+		if ((hi = hex_digit((unsigned char)in[2 * i])) == -1 ||
+		    (lo = hex_digit((unsigned char)in[2 * i + 1])) == -1)
 			return -1;
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
