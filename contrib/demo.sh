@@ -2,7 +2,7 @@
 # A demo mesh in network namespaces, on configurations embedded below:
 #
 #   alpha (ptincd) ---- beta (Debian's tincd 1.0.36) ---- gamma (ptincd)
-#    10.77.0.1/24           10.77.0.2/24                     10.77.1.2/24
+#    10.77.0.1/16           10.77.2.1/16                     10.77.1.2/16
 #
 # alpha and gamma cannot reach each other directly; beta relays.  The demo
 # shows the process table and sandbox of a ptincd, pings across the VPN,
@@ -63,7 +63,7 @@ EOT
 	chmod +x "$d/tinc-up"
 }
 node alpha 10.77.0.1 10.77.0.0/24 192.0.2.1 beta
-node beta 10.77.0.2 10.77.2.0/24 192.0.2.2 ""
+node beta 10.77.2.1 10.77.2.0/24 192.0.2.2 ""
 node gamma 10.77.1.2 10.77.1.0/24 198.51.100.3 beta
 "$PTINCD" -c "$WORK/alpha" -K2048 </dev/null >/dev/null 2>&1
 tincd -c "$WORK/beta" -K2048 </dev/null >/dev/null 2>&1
@@ -104,7 +104,7 @@ for i in $(seq 1 20); do
 	ip netns exec ptdemo-alpha ping -c1 -W1 10.77.1.2 >/dev/null 2>&1 && break
 	sleep 1
 done
-for pair in "alpha 10.77.0.2 beta" "alpha 10.77.1.2 gamma" "gamma 10.77.0.1 alpha"; do
+for pair in "alpha 10.77.2.1 beta" "alpha 10.77.1.2 gamma" "gamma 10.77.0.1 alpha"; do
 	set -- $pair
 	if ip netns exec "ptdemo-$1" ping -c3 -i0.2 -W1 "$2" >"$WORK/ping" 2>&1; then
 		echo "$1 -> $3 ($2): $(grep -o '[0-9.]*/[0-9.]*/[0-9.]*/[0-9.]* ms' "$WORK/ping" | cut -d/ -f2) ms average"
