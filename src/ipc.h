@@ -94,6 +94,14 @@ enum imsg_type {
 	IMSG_META_MAC_EXPIRED,	/* bytes[6] mac */
 	IMSG_META_REKEY,	/* a seqno passed 2^30: regenerate keys */
 
+	/*
+	 * parent -> meta: IMSG_CONNECT could not start (no payload, no fd;
+	 * peerid = request id).  IMSG_CONNECT_RESULT is then only sent with
+	 * ok = 1 and its descriptor, as handler tables require a descriptor
+	 * either always or never.
+	 */
+	IMSG_CONNECT_FAILED,
+
 	IMSG_TYPE_MAX
 };
 

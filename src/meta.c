@@ -15,32 +15,575 @@
  */
 
 /*
- * The meta worker: TCP meta connections, topology and key relay.  It
- * accepts on listeners the parent bound, never creates sockets or opens
- * files, and talks to the key holder for anything a private key does.
+ * The meta worker: TCP meta connections, topology and key relay of the
+ * tinc 1.0 protocol.  It accepts on listeners the parent bound and gets
+ * outgoing sockets from the parent, never creates sockets or opens files,
+ * and asks the key holder for what needs our private key.
+ *
+ * Configuration arrives as a transaction (IMSG_META_CONF, IMSG_META_HOST
+ * per host, IMSG_META_CONF_END): before IMSG_INIT_DONE at start-up, and
+ * again on every reload, swapped in whole at the end.
  */
 
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "chan.h"
 #include "ev.h"
 #include "ipc.h"
+#include "keyfile.h"
 #include "log.h"
+#include "meta.h"
+#include "sandbox.h"
 #include "worker.h"
 
-#define META_MAX_LISTENERS	128
+struct meta_state	 M;
 
-static int		 meta_listeners[META_MAX_LISTENERS];
-static size_t		 meta_nlisteners;
-static struct chan	 meta_keys, meta_packet;
-static int		 meta_go;
-static unsigned long	 meta_accepted;
+static uint64_t		 meta_last_slow;
+
+static int
+meta_host_cmp(struct meta_host *a, struct meta_host *b)
+{
+	return strcmp(a->name, b->name);
+}
+
+RB_GENERATE(meta_hosts, meta_host, entry, meta_host_cmp);
+
+/* ---- small helpers ---------------------------------------------------- */
+
+uint64_t
+meta_now(void)
+{
+	return ev_now_ms();
+}
+
+/* Flooded requests carry a random 32-bit value (spec 3.8). */
+uint32_t
+meta_nonce(void)
+{
+	return arc4random();
+}
+
+/* Warnings about one kind of bound at most every 10 seconds. */
+int
+meta_warn_ok(int which)
+{
+	uint64_t	 now = meta_now();
+
+	if (which < 0 || which >= META_WARN_MAX)
+		return 1;
+	if (M.warned[which] != 0 && now - M.warned[which] < 10000)
+		return 0;
+	M.warned[which] = now;
+	return 1;
+}
+
+const struct meta_host *
+meta_host_find(const char *name)
+{
+	struct meta_host	 key;
+
+	if (M.conf == NULL || strlcpy(key.name, name, sizeof(key.name)) >=
+	    sizeof(key.name))
+		return NULL;
+	return RB_FIND(meta_hosts, &M.conf->hosts, &key);
+}
+
+/* Numeric address and port, without getnameinfo (it may open sockets). */
+int
+meta_sockaddr_str(const struct sockaddr_storage *ss, socklen_t len,
+    char *addr, size_t addrlen, char *port, size_t portlen)
+{
+	const struct sockaddr_in	*sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)ss;
+
+	if (len == 0)
+		return -1;
+	switch (ss->ss_family) {
+	case AF_INET:
+		if (inet_ntop(AF_INET, &sin->sin_addr, addr, addrlen) == NULL)
+			return -1;
+		snprintf(port, portlen, "%u", ntohs(sin->sin_port));
+		return 0;
+	case AF_INET6:
+		if (inet_ntop(AF_INET6, &sin6->sin6_addr, addr, addrlen) ==
+		    NULL)
+			return -1;
+		snprintf(port, portlen, "%u", ntohs(sin6->sin6_port));
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* addr = u8 family (0, 4, 6), bytes[16], u16 port */
+void
+meta_addr_put(struct ibuf *b, const struct sockaddr_storage *ss,
+    socklen_t len)
+{
+	const struct sockaddr_in	*sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)ss;
+	uint8_t				 a[16], fam = 0;
+	uint16_t			 port = 0;
+
+	memset(a, 0, sizeof(a));
+	if (len > 0 && ss->ss_family == AF_INET) {
+		fam = 4;
+		memcpy(a, &sin->sin_addr, 4);
+		port = ntohs(sin->sin_port);
+	} else if (len > 0 && ss->ss_family == AF_INET6) {
+		fam = 6;
+		memcpy(a, &sin6->sin6_addr, 16);
+		port = ntohs(sin6->sin6_port);
+	}
+	ibuf_add_u8(b, fam);
+	ibuf_add(b, a, sizeof(a));
+	ibuf_add_u16(b, port);
+}
+
+int
+meta_addr_get(struct imsg *im, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+	uint8_t			 fam, a[16];
+	uint16_t		 port;
+
+	if (imsg_get_u8(im, &fam) == -1 || imsg_get_bytes(im, a,
+	    sizeof(a)) == -1 || imsg_get_u16(im, &port) == -1)
+		return -1;
+	memset(ss, 0, sizeof(*ss));
+	*len = 0;
+	switch (fam) {
+	case 0:
+		return 0;
+	case 4:
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, a, 4);
+		sin->sin_port = htons(port);
+		*len = sizeof(*sin);
+		return 0;
+	case 6:
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, a, 16);
+		sin6->sin6_port = htons(port);
+		*len = sizeof(*sin6);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* subnet = u8 type, u8 prefixlen, u32 weight, bytes[16] */
+void
+meta_subnet_put(struct ibuf *b, const struct subnet *s)
+{
+	uint8_t	 a[16];
+
+	memset(a, 0, sizeof(a));
+	switch (s->type) {
+	case SUBNET_MAC:
+		memcpy(a, s->net.mac, 6);
+		break;
+	case SUBNET_IPV4:
+		memcpy(a, s->net.ipv4, 4);
+		break;
+	default:
+		memcpy(a, s->net.ipv6, 16);
+		break;
+	}
+	ibuf_add_u8(b, (uint8_t)s->type);
+	ibuf_add_u8(b, (uint8_t)s->prefixlen);
+	ibuf_add_u32(b, (uint32_t)s->weight);
+	ibuf_add(b, a, sizeof(a));
+}
+
+int
+meta_subnet_get(struct imsg *im, struct subnet *s)
+{
+	uint8_t		 type, plen, a[16];
+	uint32_t	 w;
+
+	if (imsg_get_u8(im, &type) == -1 || imsg_get_u8(im, &plen) == -1 ||
+	    imsg_get_u32(im, &w) == -1 ||
+	    imsg_get_bytes(im, a, sizeof(a)) == -1)
+		return -1;
+	memset(s, 0, sizeof(*s));
+	s->weight = (int32_t)w;
+	s->prefixlen = plen;
+	switch (type) {
+	case SUBNET_MAC:
+		if (plen != 48)
+			return -1;
+		s->type = SUBNET_MAC;
+		memcpy(s->net.mac, a, 6);
+		return 0;
+	case SUBNET_IPV4:
+		if (plen > 32)
+			return -1;
+		s->type = SUBNET_IPV4;
+		memcpy(s->net.ipv4, a, 4);
+		return 0;
+	case SUBNET_IPV6:
+		if (plen > 128)
+			return -1;
+		s->type = SUBNET_IPV6;
+		memcpy(s->net.ipv6, a, 16);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+int
+meta_pkt_compose(uint32_t type, uint32_t peerid, struct ibuf *b)
+{
+	return chan_send(&M.packet, b);
+}
+
+/* A message to packet whose payload is one u32 (a node id). */
+int
+meta_pkt_u32(uint32_t type, uint32_t id)
+{
+	struct ibuf	*b;
+
+	if ((b = imsg_create(type, id, 4)) == NULL)
+		return -1;
+	if (ibuf_add_u32(b, id) == -1) {
+		ibuf_free(b);
+		return -1;
+	}
+	return chan_send(&M.packet, b);
+}
+
+/*
+ * IMSG_SCRIPT: u8 kind, str node, u8 has_addr, u8 family, bytes[16],
+ * u16 port, u8 has_subnet, subnet.  A node without a usable address gets
+ * none (spec 14.6 item 8); our own node never has one.
+ */
+int
+meta_script(int kind, struct node *n, const struct subnet *s)
+{
+	struct subnet	 none;
+	struct ibuf	*b;
+	int		 has_addr;
+
+	if (!M.go)
+		return 0;
+	has_addr = n != M.g.me && n->udplen > 0 &&
+	    (n->udp.ss_family == AF_INET || n->udp.ss_family == AF_INET6);
+	if ((b = imsg_create(IMSG_SCRIPT, 0, 128)) == NULL)
+		return -1;
+	if (ibuf_add_u8(b, (uint8_t)kind) == -1 ||
+	    ibuf_add_str(b, n->name) == -1 ||
+	    ibuf_add_u8(b, has_addr) == -1) {
+		ibuf_free(b);
+		return -1;
+	}
+	meta_addr_put(b, &n->udp, has_addr ? n->udplen : 0);
+	if (s == NULL) {
+		memset(&none, 0, sizeof(none));
+		ibuf_add_u8(b, 0);
+		meta_subnet_put(b, &none);
+	} else {
+		ibuf_add_u8(b, 1);
+		meta_subnet_put(b, s);
+	}
+	return chan_send(&worker_parent, b);
+}
+
+/* ---- configuration ---------------------------------------------------- */
+
+static void
+host_free(struct meta_host *h)
+{
+	EVP_PKEY_free(h->pub);
+	free(h->der);
+	free(h->addrs);
+	free(h->subnets);
+	free(h);
+}
+
+static void
+conf_free(struct meta_conf *c)
+{
+	struct meta_host	*h, *next;
+
+	if (c == NULL)
+		return;
+	RB_FOREACH_SAFE(h, meta_hosts, &c->hosts, next) {
+		RB_REMOVE(meta_hosts, &c->hosts, h);
+		host_free(h);
+	}
+	free(c->mykey);
+	free(c->connect_to);
+	free(c->subnets);
+	free(c);
+}
+
+static int
+get_tri(struct imsg *im, int *v)
+{
+	uint8_t	 t;
+
+	if (imsg_get_u8(im, &t) == -1 || t > 2)
+		return -1;
+	*v = t == 2 ? -1 : t;
+	return 0;
+}
+
+static int
+get_subnets(struct imsg *im, struct subnet **v, size_t *n)
+{
+	uint16_t	 cnt, i;
+
+	if (imsg_get_u16(im, &cnt) == -1)
+		return -1;
+	*n = 0;
+	if (cnt == 0)
+		return 0;
+	if ((*v = calloc(cnt, sizeof(**v))) == NULL)
+		return -1;
+	for (i = 0; i < cnt; i++)
+		if (meta_subnet_get(im, &(*v)[i]) == -1)
+			return -1;
+	*n = cnt;
+	return 0;
+}
+
+static int
+conf_get_numbers(struct imsg *im, struct meta_conf *c)
+{
+	uint32_t	 cipher, digest, mcipher, pi, pt, maxt, mint, ke, mobs;
+	uint16_t	 keylen, pmtu;
+	uint8_t		 maclen, comp, legacy, strict, ts, mode, bcast;
+
+	if (imsg_get_u32(im, &cipher) == -1 ||
+	    imsg_get_u32(im, &digest) == -1 ||
+	    imsg_get_u8(im, &maclen) == -1 || imsg_get_u8(im, &comp) == -1 ||
+	    imsg_get_u16(im, &keylen) == -1 ||
+	    imsg_get_u32(im, &mcipher) == -1 ||
+	    imsg_get_u8(im, &legacy) == -1 ||
+	    imsg_get_u32(im, &pi) == -1 || imsg_get_u32(im, &pt) == -1 ||
+	    imsg_get_u32(im, &maxt) == -1 || imsg_get_u32(im, &mint) == -1 ||
+	    imsg_get_u32(im, &ke) == -1 ||
+	    imsg_get_u8(im, &strict) == -1 || imsg_get_u8(im, &ts) == -1 ||
+	    imsg_get_u8(im, &mode) == -1 || imsg_get_u8(im, &bcast) == -1 ||
+	    imsg_get_u32(im, &mobs) == -1 || imsg_get_u16(im, &pmtu) == -1)
+		return -1;
+	if (cipher > 0xffff || digest > 0xffff || mcipher > 0xffff ||
+	    keylen == 0 || keylen > LKEY_MAX || comp > 11 || pi == 0 ||
+	    pi > 86400 * 365 || pt == 0 || pt > pi || maxt == 0 ||
+	    maxt > 86400 * 365 || mint > maxt || ke == 0 || ke > 0x7fffffff ||
+	    mobs > 0x7fffffff)
+		return -1;
+	c->cipher = (int)cipher;
+	c->digest = (int)digest;
+	c->maclength = maclen;
+	c->compression = comp;
+	c->keylen = keylen;
+	c->meta_cipher = (int)mcipher;
+	c->legacy = legacy != 0;
+	c->ping_interval = (int)pi;
+	c->ping_timeout = (int)pt;
+	c->max_timeout = (int)maxt;
+	c->min_timeout = (int)mint;
+	c->key_expire = (int)ke;
+	c->strict_subnets = strict != 0;
+	c->tunnel_server = ts != 0;
+	c->mode = mode;
+	c->broadcast = bcast;
+	c->max_output_buffer_size = (int)mobs;
+	c->pmtu = pmtu;
+	return 0;
+}
+
+static int
+meta_recv_conf(struct imsg *im, void *arg)
+{
+	struct meta_conf	*c;
+	EVP_PKEY		*k;
+	uint16_t		 len, n, i;
+	const uint8_t		*p;
+	int			 size;
+
+	conf_free(M.staging);
+	if ((M.staging = c = calloc(1, sizeof(*c))) == NULL)
+		return -1;
+	RB_INIT(&c->hosts);
+	if (imsg_get_u32(im, &c->options) == -1 ||
+	    imsg_get_str(im, c->name, sizeof(c->name)) == -1 ||
+	    imsg_get_str(im, c->myport, sizeof(c->myport)) == -1 ||
+	    conf_get_numbers(im, c) == -1 ||
+	    imsg_get_u16(im, &len) == -1 || len == 0 ||
+	    (p = imsg_get_ptr(im, len)) == NULL)
+		return -1;
+	if (!valid_name(c->name) || (c->mykey = malloc(len)) == NULL)
+		return -1;
+	memcpy(c->mykey, p, len);
+	c->mykeylen = len;
+	if ((k = keyfile_rsa_pub_from_der(p, len)) == NULL)
+		return -1;
+	size = EVP_PKEY_get_size(k);
+	EVP_PKEY_free(k);
+	if (size < 64 || size > PROTO_MAX_STRING / 2)
+		return -1;
+	c->rsalen = (size_t)size;
+	if (imsg_get_u16(im, &n) == -1)
+		return -1;
+	if (n > 0 && (c->connect_to = calloc(n, sizeof(*c->connect_to))) ==
+	    NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (imsg_get_str(im, c->connect_to[i],
+		    sizeof(c->connect_to[i])) == -1 ||
+		    !valid_name(c->connect_to[i]))
+			return -1;
+	}
+	c->nconnect_to = n;
+	if (get_subnets(im, &c->subnets, &c->nsubnets) == -1)
+		return -1;
+	return imsg_get_end(im);
+}
+
+static int
+host_get_addrs(struct imsg *im, struct meta_host *h)
+{
+	uint16_t	 n, i;
+
+	if (imsg_get_u16(im, &n) == -1 || n > META_MAX_HOST_ADDRS)
+		return -1;
+	if (n == 0)
+		return 0;
+	if ((h->addrs = calloc(n, sizeof(*h->addrs))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (imsg_get_str(im, h->addrs[i].host,
+		    sizeof(h->addrs[i].host)) == -1 ||
+		    imsg_get_str(im, h->addrs[i].port,
+		    sizeof(h->addrs[i].port)) == -1)
+			return -1;
+	h->naddrs = n;
+	return 0;
+}
+
+static int
+meta_recv_host(struct imsg *im, void *arg)
+{
+	struct meta_host	*h;
+	const uint8_t		*p;
+	uint16_t		 len, port, pmtu;
+	uint8_t			 hw;
+	uint32_t		 w;
+
+	if (M.staging == NULL || (h = calloc(1, sizeof(*h))) == NULL)
+		return -1;
+	if (imsg_get_str(im, h->name, sizeof(h->name)) == -1 ||
+	    !valid_name(h->name) || imsg_get_u16(im, &len) == -1 ||
+	    (p = imsg_get_ptr(im, len)) == NULL)
+		goto fail;
+	if (len > 0) {
+		if ((h->der = malloc(len)) == NULL)
+			goto fail;
+		memcpy(h->der, p, len);
+		h->derlen = len;
+		if ((h->pub = keyfile_rsa_pub_from_der(p, len)) == NULL)
+			log_warnx("unusable public key for %s", h->name);
+	}
+	if (imsg_get_u16(im, &port) == -1 ||
+	    get_tri(im, &h->indirectdata) == -1 ||
+	    get_tri(im, &h->tcponly) == -1 ||
+	    get_tri(im, &h->clampmss) == -1 ||
+	    imsg_get_u16(im, &pmtu) == -1 || imsg_get_u8(im, &hw) == -1 ||
+	    imsg_get_u32(im, &w) == -1 || host_get_addrs(im, h) == -1 ||
+	    get_subnets(im, &h->subnets, &h->nsubnets) == -1 ||
+	    imsg_get_end(im) == -1)
+		goto fail;
+	h->pmtu = pmtu;
+	h->has_weight = hw != 0;
+	h->weight = (int32_t)w;
+	if (RB_INSERT(meta_hosts, &M.staging->hosts, h) != NULL)
+		goto fail;
+	return 0;
+ fail:
+	host_free(h);
+	return -1;
+}
+
+static int
+host_key_changed(const struct meta_conf *old, const char *name)
+{
+	struct meta_host	 key, *a, *b;
+
+	strlcpy(key.name, name, sizeof(key.name));
+	a = RB_FIND(meta_hosts, (struct meta_hosts *)&old->hosts, &key);
+	b = RB_FIND(meta_hosts, &M.conf->hosts, &key);
+	if (a == NULL || b == NULL || a->pub == NULL || b->pub == NULL)
+		return a != b;
+	return a->derlen != b->derlen || memcmp(a->der, b->der,
+	    a->derlen) != 0;
+}
+
+/* Spec 13.6 HUP, as far as it applies to a running meta worker. */
+static void
+meta_reload(const struct meta_conf *old)
+{
+	struct meta_conn	*c, *next;
+
+	TAILQ_FOREACH_SAFE(c, &M.conns, entry, next) {
+		if (c->dead || c->name[0] == '\0' ||
+		    !host_key_changed(old, c->name))
+			continue;
+		log_info("Host configuration of %s changed; closing its "
+		    "connection", c->name);
+		meta_conn_terminate(c, c->state == MS_ACTIVE ?
+		    META_T_REPORT : 0, NULL);
+	}
+	meta_topo_own_subnets(M.conf->subnets, M.conf->nsubnets, 0);
+	meta_topo_strict(M.conf, 0);
+	meta_topo_node_changed(M.g.me);
+	if (M.go)
+		meta_outgoing_sync();
+	if (M.conf->key_expire != old->key_expire)
+		meta_keys_reset();
+}
+
+static int
+meta_recv_end(struct imsg *im, void *arg)
+{
+	struct meta_conf	*old;
+	uint32_t		 gen;
+
+	if (imsg_get_u32(im, &gen) == -1 || imsg_get_end(im) == -1 ||
+	    M.staging == NULL)
+		return -1;
+	old = M.conf;
+	if (old != NULL && strcmp(old->name, M.staging->name) != 0) {
+		log_warnx("new configuration renames us; ignored");
+		conf_free(M.staging);
+		M.staging = NULL;
+		return 0;
+	}
+	M.conf = M.staging;
+	M.staging = NULL;
+	M.conf->generation = gen;
+	if (old != NULL) {
+		log_debug(DEBUG_STATUS, "configuration %u in use", gen);
+		meta_reload(old);
+		conf_free(old);
+	}
+	return 0;
+}
+
+/* ---- start-up table ---------------------------------------------------- */
 
 static int
 meta_init_tcp(struct imsg *im, void *arg)
@@ -52,11 +595,11 @@ meta_init_tcp(struct imsg *im, void *arg)
 		return -1;
 	if ((fd = imsg_take_fd(im)) == -1)
 		return -1;
-	if (meta_nlisteners == META_MAX_LISTENERS) {
+	if (M.nlisteners == META_MAX_LISTENERS) {
 		close(fd);
 		return -1;
 	}
-	meta_listeners[meta_nlisteners++] = fd;
+	M.listeners[M.nlisteners++] = fd;
 	return 0;
 }
 
@@ -66,52 +609,32 @@ meta_init_done(struct imsg *im, void *arg)
 	return imsg_get_end(im);
 }
 
+#define FROM_PARENT	(1u << ROLE_PARENT)
+#define FROM_KEYS	(1u << ROLE_KEYS)
+#define FROM_PACKET	(1u << ROLE_PACKET)
+#define MAXPAY		(IMSG_MAX_PACKET - IMSG_HDR_LEN)
+
 static const struct imsg_handler meta_start_tab[] = {
-	{ IMSG_INIT, 16, 1024, 1u << ROLE_PARENT, 0, worker_handle_init },
-	{ IMSG_INIT_TCP, 4, 4, 1u << ROLE_PARENT, 1, meta_init_tcp },
-	{ IMSG_INIT_DONE, 0, 0, 1u << ROLE_PARENT, 0, meta_init_done },
+	{ IMSG_INIT, 16, 1024, FROM_PARENT, 0, worker_handle_init },
+	{ IMSG_INIT_TCP, 4, 4, FROM_PARENT, 1, meta_init_tcp },
+	{ IMSG_META_CONF, 60, MAXPAY, FROM_PARENT, 0, meta_recv_conf },
+	{ IMSG_META_HOST, 20, MAXPAY, FROM_PARENT, 0, meta_recv_host },
+	{ IMSG_META_CONF_END, 4, 4, FROM_PARENT, 0, meta_recv_end },
+	{ IMSG_INIT_DONE, 0, 0, FROM_PARENT, 0, meta_init_done },
 };
 
-static void
-meta_accept(int fd, short revents, void *arg)
-{
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
-	char			 host[NI_MAXHOST], port[NI_MAXSERV];
-	int			 s;
-
-	if ((s = accept4(fd, (struct sockaddr *)&ss, &len,
-	    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
-		if (errno != EAGAIN && errno != EINTR &&
-		    errno != ECONNABORTED)
-			log_warn("%s: accept", __func__);
-		return;
-	}
-	meta_accepted++;
-	if (getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host),
-	    port, sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-		strlcpy(host, "?", sizeof(host));
-	/* The tinc meta protocol arrives with the next issue. */
-	log_info("connection from %s port %s closed: meta protocol not "
-	    "available in this build", host, port);
-	close(s);
-}
+/* ---- from the parent --------------------------------------------------- */
 
 static int
-meta_go_handler(struct imsg *im, void *arg)
+meta_go(struct imsg *im, void *arg)
 {
-	size_t	 i;
-
 	if (imsg_get_end(im) == -1)
 		return -1;
-	if (meta_go)
+	if (M.go)
 		return 0;
-	meta_go = 1;
-	for (i = 0; i < meta_nlisteners; i++)
-		if (ev_add(meta_listeners[i], POLLIN, meta_accept, NULL) == -1)
-			fatal("%s: ev_add", __func__);
-	log_debug(DEBUG_CONNECTIONS, "listening on %zu sockets",
-	    meta_nlisteners);
+	M.go = 1;
+	meta_listen_start();
+	meta_outgoing_sync();
 	return 0;
 }
 
@@ -122,11 +645,22 @@ meta_dump(struct imsg *im, void *arg)
 
 	if (imsg_get_u8(im, &what) == -1 || imsg_get_end(im) == -1)
 		return -1;
+	meta_topo_run();
 	if (what == DUMP_CONNECTIONS)
-		log_info("connections: %zu listeners, %lu accepted, 0 active",
-		    meta_nlisteners, meta_accepted);
+		meta_conn_dump();
 	else
-		log_info("nodes: 1 (%s), edges: 0", worker_conf.name);
+		meta_topo_dump();
+	return 0;
+}
+
+static int
+meta_retry(struct imsg *im, void *arg)
+{
+	if (imsg_get_end(im) == -1)
+		return -1;
+	meta_outgoing_retry_all();
+	meta_conn_ping_all();
+	chan_compose(&M.packet, IMSG_PKT_ALRM, 0, -1, NULL, 0);
 	return 0;
 }
 
@@ -136,21 +670,195 @@ meta_noop(struct imsg *im, void *arg)
 	return 0;
 }
 
+static int
+meta_connect_result(struct imsg *im, void *arg)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	uint8_t			 ok;
+	int			 fd = imsg_take_fd(im);
+
+	if (imsg_get_u8(im, &ok) == -1 || meta_addr_get(im, &ss, &len) == -1 ||
+	    imsg_get_end(im) == -1 || ok != 1 || fd == -1 || len == 0) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return meta_outgoing_result(im->hdr.peerid, 1, &ss, len, fd);
+}
+
+static int
+meta_connect_failed(struct imsg *im, void *arg)
+{
+	return meta_outgoing_result(im->hdr.peerid, 0, NULL, 0, -1);
+}
+
 static const struct imsg_handler meta_parent_tab[] = {
-	{ IMSG_GO, 0, 0, 1u << ROLE_PARENT, 0, meta_go_handler },
-	{ IMSG_DUMP, 1, 1, 1u << ROLE_PARENT, 0, meta_dump },
-	{ IMSG_DEBUG, 1, 1, 1u << ROLE_PARENT, 0, worker_handle_debug },
-	{ IMSG_RETRY, 0, 0, 1u << ROLE_PARENT, 0, meta_noop },
-	{ IMSG_RECONF, 4, 4, 1u << ROLE_PARENT, 0, meta_noop },
+	{ IMSG_GO, 0, 0, FROM_PARENT, 0, meta_go },
+	{ IMSG_DUMP, 1, 1, FROM_PARENT, 0, meta_dump },
+	{ IMSG_DEBUG, 1, 1, FROM_PARENT, 0, worker_handle_debug },
+	{ IMSG_RETRY, 0, 0, FROM_PARENT, 0, meta_retry },
+	{ IMSG_RECONF, 4, 4, FROM_PARENT, 0, meta_noop },
+	{ IMSG_META_CONF, 60, MAXPAY, FROM_PARENT, 0, meta_recv_conf },
+	{ IMSG_META_HOST, 20, MAXPAY, FROM_PARENT, 0, meta_recv_host },
+	{ IMSG_META_CONF_END, 4, 4, FROM_PARENT, 0, meta_recv_end },
+	{ IMSG_CONNECT_RESULT, 20, 20, FROM_PARENT, 1, meta_connect_result },
+	{ IMSG_CONNECT_FAILED, 0, 0, FROM_PARENT, 0, meta_connect_failed },
 };
+
+/* ---- from the key holder ------------------------------------------------ */
+
+static int
+meta_keys_reply(struct imsg *im, void *arg)
+{
+	struct meta_conn	*c;
+	uint8_t			*p = (uint8_t *)im->data;
+	int			 r = 0;
+
+	if ((c = meta_conn_find_id(im->hdr.peerid)) != NULL)
+		r = meta_auth_key_reply(c, p[0] == 1, p + 1, im->len - 1);
+	explicit_bzero(p, im->len);
+	return r;
+}
 
 static const struct imsg_handler meta_keys_tab[] = {
-	{ IMSG_KEYS_REPLY, 1, 1024, 1u << ROLE_KEYS, 0, meta_noop },
+	{ IMSG_KEYS_REPLY, 1, 1 + META_MAX_RSA, FROM_KEYS, 0,
+	    meta_keys_reply },
 };
 
+/* ---- from the packet worker --------------------------------------------- */
+
+static struct node *
+pkt_node_arg(struct imsg *im)
+{
+	uint32_t	 id;
+	struct node	*n;
+
+	if (imsg_get_u32(im, &id) == -1)
+		return NULL;
+	if ((n = graph_node_find_id(&M.g, id)) == NULL)
+		log_debug(DEBUG_TRAFFIC, "packet worker named unknown node %u",
+		    id);
+	return n;
+}
+
+static int
+meta_need_key(struct imsg *im, void *arg)
+{
+	struct node	*n;
+
+	if ((n = pkt_node_arg(im)) != NULL) {
+		meta_topo_run();
+		meta_keys_need(n);
+	}
+	return 0;
+}
+
+static int
+meta_tcp_out(struct imsg *im, void *arg)
+{
+	struct node		*n;
+	struct meta_node	*mn;
+	const uint8_t		*frame;
+	uint16_t		 len;
+
+	if ((n = pkt_node_arg(im)) == NULL)
+		return 0;
+	if (imsg_get_u16(im, &len) == -1 || len == 0 || len > MTU ||
+	    (frame = imsg_get_ptr(im, len)) == NULL || imsg_get_end(im) == -1)
+		return -1;
+	mn = meta_node_of(n);
+	if (mn->conn == NULL) {
+		log_debug(DEBUG_TRAFFIC, "No meta connection to %s for a TCP "
+		    "packet", n->name);
+		return 0;
+	}
+	meta_conn_send_packet(mn->conn, frame, len);
+	return 0;
+}
+
+static int
+meta_udp_addr(struct imsg *im, void *arg)
+{
+	struct sockaddr_storage	 ss;
+	struct node		*n;
+	socklen_t		 len;
+
+	if ((n = pkt_node_arg(im)) == NULL)
+		return 0;
+	if (meta_addr_get(im, &ss, &len) == -1 || imsg_get_end(im) == -1)
+		return -1;
+	if (n != M.g.me && len > 0)
+		meta_topo_udp_learned(n, &ss, len);
+	return 0;
+}
+
+static int
+meta_udp_state(struct imsg *im, void *arg)
+{
+	struct node		*n;
+	struct meta_node	*mn;
+	uint16_t		 minmtu, mtu;
+
+	if ((n = pkt_node_arg(im)) == NULL)
+		return 0;
+	if (imsg_get_u16(im, &minmtu) == -1 || imsg_get_u16(im, &mtu) == -1 ||
+	    imsg_get_end(im) == -1)
+		return -1;
+	mn = meta_node_of(n);
+	mn->minmtu = minmtu;
+	mn->mtu = mtu;
+	return 0;
+}
+
+static int
+meta_mac(struct imsg *im, void *arg)
+{
+	uint8_t	 mac[6];
+
+	if (imsg_get_bytes(im, mac, sizeof(mac)) == -1 ||
+	    imsg_get_end(im) == -1)
+		return -1;
+	meta_topo_mac(mac, im->hdr.type == IMSG_META_MAC_LEARNED);
+	return 0;
+}
+
+static int
+meta_rekey(struct imsg *im, void *arg)
+{
+	if (imsg_get_end(im) == -1)
+		return -1;
+	meta_keys_expire();
+	return 0;
+}
+
 static const struct imsg_handler meta_packet_tab[] = {
-	{ IMSG_LOG, 2, 4096, 0, 0, meta_noop },	/* nothing yet */
+	{ IMSG_META_NEED_KEY, 4, 4, FROM_PACKET, 0, meta_need_key },
+	{ IMSG_META_TCP_OUT, 7, 6 + MTU, FROM_PACKET, 0, meta_tcp_out },
+	{ IMSG_META_UDP_ADDR, 23, 23, FROM_PACKET, 0, meta_udp_addr },
+	{ IMSG_META_UDP_STATE, 8, 8, FROM_PACKET, 0, meta_udp_state },
+	{ IMSG_META_MAC_LEARNED, 6, 6, FROM_PACKET, 0, meta_mac },
+	{ IMSG_META_MAC_EXPIRED, 6, 6, FROM_PACKET, 0, meta_mac },
+	{ IMSG_META_REKEY, 0, 0, FROM_PACKET, 0, meta_rekey },
 };
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static void
+meta_tick(void *arg)
+{
+	uint64_t	 now = meta_now();
+
+	meta_conn_tick(now);
+	if (now - meta_last_slow >= (uint64_t)M.conf->ping_timeout * 1000) {
+		meta_last_slow = now;
+		meta_seen_age(&M.seen, now,
+		    (uint64_t)M.conf->ping_interval * 1000);
+		meta_topo_tick();
+	}
+	meta_keys_tick(now);
+	ev_timer_set(&M.tick, 1000, meta_tick, NULL);
+}
 
 static void
 meta_peer_lost(struct chan *c, const char *why)
@@ -158,20 +866,47 @@ meta_peer_lost(struct chan *c, const char *why)
 	fatalx("channel to %s: %s", role_name(c->peer), why);
 }
 
+/* Before the sandbox: the graph, our node, what packet must know. */
+static void
+meta_setup(void)
+{
+	struct ibuf	*b;
+
+	meta_seen_init(&M.seen, META_SEEN_MAX);
+	meta_topo_init();
+	if ((b = imsg_create(IMSG_PKT_SELF, M.g.me->id, 4)) == NULL ||
+	    ibuf_add_u32(b, M.g.me->id) == -1 || chan_send(&M.packet, b) == -1)
+		fatalx("%s: cannot reach the packet worker", __func__);
+	meta_topo_own_subnets(M.conf->subnets, M.conf->nsubnets, 1);
+	meta_topo_strict(M.conf, 1);
+	graph_mark_dirty(&M.g);
+	meta_topo_run();
+	meta_keys_reset();
+}
+
 void
 meta_main(void)
 {
+	TAILQ_INIT(&M.conns);
+	TAILQ_INIT(&M.dead);
+	TAILQ_INIT(&M.outgoing);
 	worker_start(ROLE_META, meta_start_tab,
 	    sizeof(meta_start_tab) / sizeof(meta_start_tab[0]));
-	chan_init(&meta_keys, FD_PEER_A, ROLE_KEYS, IMSG_MAX_DEFAULT, 0,
+	if (M.conf == NULL)
+		fatalx("no configuration from the parent");
+	if (M.conf->legacy && sandbox_load_legacy_provider() == -1)
+		fatalx("Cipher needs OpenSSL's legacy provider");
+	chan_init(&M.keys, FD_PEER_A, ROLE_KEYS, IMSG_MAX_DEFAULT, 0,
 	    meta_keys_tab, sizeof(meta_keys_tab) / sizeof(meta_keys_tab[0]),
 	    NULL, meta_peer_lost);
-	chan_init(&meta_packet, FD_PEER_B, ROLE_PACKET, IMSG_MAX_PACKET, 0,
+	chan_init(&M.packet, FD_PEER_B, ROLE_PACKET, IMSG_MAX_PACKET, 0,
 	    meta_packet_tab,
 	    sizeof(meta_packet_tab) / sizeof(meta_packet_tab[0]), NULL,
 	    meta_peer_lost);
+	meta_setup();
 	worker_sandbox(ROLE_META, meta_parent_tab,
 	    sizeof(meta_parent_tab) / sizeof(meta_parent_tab[0]), NULL);
+	ev_timer_set(&M.tick, 1000, meta_tick, NULL);
 	if (ev_loop() == -1)
 		fatalx("event loop failed");
 	_exit(0);

@@ -801,6 +801,11 @@ parent_reload(void)
 		    "running one", nerr, nerr == 1 ? "" : "s");
 		return;
 	}
+	if (parent_meta_check_conf(nc) == -1) {
+		log_warnx("new configuration refused; keeping the running one");
+		conf_free(nc);
+		return;
+	}
 	if (strcmp(nc->name, P.conf->name) != 0) {
 		log_warnx("Name changed; a restart is needed, keeping the "
 		    "running configuration");
@@ -812,7 +817,12 @@ parent_reload(void)
 	log_reopen();
 	log_info("configuration reloaded");
 	P.generation++;
-	parent_meta_send_conf(P.conf, &P.w[ROLE_META].ch, P.generation);
+	if (parent_meta_send_conf(P.conf, &P.w[ROLE_META].ch,
+	    P.generation) == -1 ||
+	    parent_packet_send_conf(P.conf, &P.w[ROLE_PACKET].ch) == -1) {
+		log_warnx("cannot hand the new configuration to the workers");
+		parent_stop(1);
+	}
 }
 
 /* ---- child processes ----------------------------------------------- */
@@ -1061,7 +1071,9 @@ parent_main(struct cmdline *cl)
 	}
 	if (cl->genkeys)
 		return parent_generate_keys(P.conf, cl) == -1 ? 1 : 0;
-	if (parent_check_keys(P.conf) == -1 || parent_check_device(P.conf) == -1)
+	if (parent_check_keys(P.conf) == -1 ||
+	    parent_check_device(P.conf) == -1 ||
+	    parent_meta_check_conf(P.conf) == -1)
 		return 1;
 	if (cl->configtest) {
 		printf("configuration OK\n");

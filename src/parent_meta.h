@@ -14,6 +14,8 @@
 /* IMSG_META_CONF, one IMSG_META_HOST per host, IMSG_META_CONF_END. */
 int	 parent_meta_send_conf(const struct conf *, struct chan *meta,
 	    uint32_t generation);
+/* -t: Cipher, Digest, MACLength, Compression usable (0) or not (-1). */
+int	 parent_meta_check_conf(const struct conf *);
 /* Handler for IMSG_CONNECT; arg is the meta worker's struct chan. */
 int	 parent_meta_connect(struct imsg *, void *arg);
 
