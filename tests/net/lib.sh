@@ -9,8 +9,7 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 PTINCD=${PTINCD:-$TOP/build/src/ptincd}
 TESTNAME=$(basename "$0" .sh)
 WORK=$(mktemp -d "/tmp/ptinc-$TESTNAME.XXXXXX")
-NSPREFIX="pt$$"
-NAMESPACES=()
+NSPREFIX="pt$$-"
 PIDFILES=()
 BGPIDS=()
 FAILED=0
@@ -50,7 +49,8 @@ cleanup() {
 	for pid in "${BGPIDS[@]}"; do
 		kill -KILL "$pid" 2>/dev/null
 	done
-	for ns in "${NAMESPACES[@]}"; do
+	# mkns usually runs in $(...), so find our namespaces by their prefix.
+	for ns in $(ip netns list | awk -v p="$NSPREFIX" 'index($1, p) == 1 {print $1}'); do
 		ip netns pids "$ns" 2>/dev/null | while read -r pid; do
 			kill -KILL "$pid" 2>/dev/null
 		done
@@ -75,7 +75,6 @@ need_root() {
 mkns() {
 	local ns="${NSPREFIX}$1"
 	ip netns add "$ns" || fail "ip netns add $ns"
-	NAMESPACES+=("$ns")
 	ip -n "$ns" link set lo up
 	echo "$ns"
 }
