@@ -102,6 +102,9 @@ enum imsg_type {
 	 */
 	IMSG_CONNECT_FAILED,
 
+	IMSG_PURGE,		/* parent -> meta (SIGWINCH): forget unreachable
+				 * nodes, no payload */
+
 	IMSG_TYPE_MAX
 };
 

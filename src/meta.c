@@ -665,6 +665,16 @@ meta_retry(struct imsg *im, void *arg)
 }
 
 static int
+meta_purge(struct imsg *im, void *arg)
+{
+	if (imsg_get_end(im) == -1)
+		return -1;
+	log_info("purging unreachable nodes");
+	meta_topo_purge();
+	return 0;
+}
+
+static int
 meta_noop(struct imsg *im, void *arg)
 {
 	return 0;
@@ -698,6 +708,7 @@ static const struct imsg_handler meta_parent_tab[] = {
 	{ IMSG_DUMP, 1, 1, FROM_PARENT, 0, meta_dump },
 	{ IMSG_DEBUG, 1, 1, FROM_PARENT, 0, worker_handle_debug },
 	{ IMSG_RETRY, 0, 0, FROM_PARENT, 0, meta_retry },
+	{ IMSG_PURGE, 0, 0, FROM_PARENT, 0, meta_purge },
 	{ IMSG_RECONF, 4, 4, FROM_PARENT, 0, meta_noop },
 	{ IMSG_META_CONF, 60, MAXPAY, FROM_PARENT, 0, meta_recv_conf },
 	{ IMSG_META_HOST, 20, MAXPAY, FROM_PARENT, 0, meta_recv_host },

@@ -913,6 +913,10 @@ parent_signal_event(int fd, short revents, void *arg)
 				chan_compose(&P.w[r].ch, IMSG_DUMP, 0, -1,
 				    &c, 1);
 			break;
+		case SIGWINCH:
+			chan_compose(&P.w[ROLE_META].ch, IMSG_PURGE, 0, -1,
+			    NULL, 0);
+			break;
 		case SIGCHLD:
 			parent_reap();
 			break;

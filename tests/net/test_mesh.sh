@@ -93,7 +93,23 @@ ping_ok "$A" 10.60.0.3 10 || fail "alpha -> gamma lost packets"
 ping_ok "$C" 10.60.0.1 10 || fail "gamma -> alpha lost packets"
 ping_ok "$A" fd00:77::3 || fail "alpha -> gamma v6 lost packets"
 pass "alpha and gamma (ptincd) talk through beta (tincd), v4 and v6"
-stop_node alpha; stop_node beta; stop_node gamma
+
+# SIGWINCH: alpha forgets gamma once gamma is gone.
+dump_since() {	# dump_since MARK: alpha's log lines after line MARK
+	tail -n +"$(($1 + 1))" "$WORK/alpha.log"
+}
+stop_node gamma
+wait_for 15 sh -c "m=\$(wc -l < '$WORK/alpha.log'); kill -USR2 \$(cat '$WORK/alpha.pid'); sleep 0.5; tail -n +\$((m + 1)) '$WORK/alpha.log' | grep -q 'meta:  gamma id .* unreachable'" ||
+	fail "alpha did not see gamma go unreachable"
+kill -WINCH "$(cat "$WORK/alpha.pid")"
+sleep 1
+mark=$(wc -l < "$WORK/alpha.log")
+kill -USR2 "$(cat "$WORK/alpha.pid")"
+sleep 0.5
+dump_since "$mark" | grep -q 'meta:  beta id' || fail "no node dump after SIGWINCH"
+dump_since "$mark" | grep -q 'meta:  gamma id' && fail "gamma still known after SIGWINCH"
+pass "SIGWINCH purged the unreachable node"
+stop_node alpha; stop_node beta
 
 # ---- 3. failover --------------------------------------------------------
 #        beta (tincd)
