@@ -8,7 +8,8 @@ sh contrib/install-deps.sh
 meson compile -C build
 log=$(mktemp)
 rc=0
-meson test -C build --print-errorlogs --num-processes 2 | tee "$log" || rc=$?
+meson test -C build --print-errorlogs --num-processes 2 >"$log" 2>&1 || rc=$?
+cat "$log"
 ok=$(awk '/^Ok:/ {print $2}' "$log")
 bad=$(awk '/^(Fail|Timeout|Unexpected Pass):/ {n += $NF} END {print n + 0}' "$log")
 rm -f "$log"

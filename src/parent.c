@@ -849,7 +849,13 @@ parent_reaped(int r, int status)
 	P.w[r].reaped = 1;
 	P.w[r].status = status;
 	parent_status_str(status, why, sizeof(why));
-	if (!P.stopping || P.lost == r)
+	/*
+	 * When one worker dies the others follow as their channels close, in
+	 * an order the parent cannot see; so every worker that did not exit
+	 * cleanly is reported, and the one killed by a signal is among them.
+	 */
+	if (!P.stopping || P.lost == r ||
+	    (P.exitcode != 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)))
 		log_warnx("lost child: %s %s", role_name(r), why);
 	else
 		log_debug(DEBUG_STATUS, "%s %s", role_name(r), why);
