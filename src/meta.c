@@ -905,8 +905,7 @@ meta_main(void)
 	    sizeof(meta_start_tab) / sizeof(meta_start_tab[0]));
 	if (M.conf == NULL)
 		fatalx("no configuration from the parent");
-	if (M.conf->legacy && sandbox_load_legacy_provider() == -1)
-		fatalx("Cipher needs OpenSSL's legacy provider");
+	worker_legacy_crypto(M.conf->legacy);
 	chan_init(&M.keys, FD_PEER_A, ROLE_KEYS, IMSG_MAX_DEFAULT, 0,
 	    meta_keys_tab, sizeof(meta_keys_tab) / sizeof(meta_keys_tab[0]),
 	    NULL, meta_peer_lost);

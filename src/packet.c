@@ -628,9 +628,7 @@ packet_main(void)
 	    sizeof(pkt_start_tab) / sizeof(pkt_start_tab[0]));
 	if (!pkt_have_conf)
 		fatalx("%s: no configuration from the parent", __func__);
-	if (pkt_conf.legacy && sandbox_load_legacy_provider() == -1)
-		fatalx("%s: the configured cipher needs the legacy provider",
-		    __func__);
+	worker_legacy_crypto(pkt_conf.legacy);
 	if (pkt_init(&pkt, &pkt_conf, &pkt_meta_ops, NULL) == -1)
 		fatalx("%s: cannot set up the data plane", __func__);
 	if (pkt_devfd != -1) {

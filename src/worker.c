@@ -93,6 +93,27 @@ worker_handle_debug(struct imsg *im, void *arg)
 	return 0;
 }
 
+/*
+ * A tinc 1.0 peer chooses the cipher of the packets we send it, so a
+ * Blowfish peer needs OpenSSL's legacy provider here even when our own
+ * Cipher is modern.  It must be loaded before the sandbox (dlopen).  If
+ * our own configuration needs it, failing is fatal; otherwise such peers
+ * just cannot be given a working key.
+ */
+void
+worker_legacy_crypto(int required)
+{
+	if (!WITH_LEGACY && !required)
+		return;
+	if (sandbox_load_legacy_provider() == 0)
+		return;
+	if (required)
+		fatalx("the configured Cipher or Digest needs OpenSSL's legacy "
+		    "provider");
+	log_warnx("peers announcing Blowfish or other legacy ciphers will "
+	    "not get working packet keys");
+}
+
 void
 worker_parent_lost(struct chan *c, const char *why)
 {

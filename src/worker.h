@@ -34,6 +34,7 @@ void	 worker_start(enum proc_role, const struct imsg_handler *, size_t);
 /* Sandbox, tell the parent, take the channel into the event loop. */
 void	 worker_sandbox(enum proc_role, const struct imsg_handler *, size_t,
 	    void *arg);
+void	 worker_legacy_crypto(int required);
 void	 worker_parent_lost(struct chan *, const char *);
 void	 worker_main(enum proc_role) __attribute__((noreturn));
 
