@@ -6,6 +6,11 @@
 #ifndef PTINC_IPC_H
 #define PTINC_IPC_H
 
+#include <sys/socket.h>
+
+#include "imsg.h"
+#include "subnet.h"
+
 /* Fixed descriptor numbers a worker finds after exec. */
 #define FD_PARENT	3	/* every worker: channel to the parent */
 #define FD_PEER_A	4	/* meta: keys; packet: keys; keys: meta */
@@ -121,5 +126,13 @@ enum imsg_type {
 #define IPC_SCRIPT_HOST_DOWN	2
 #define IPC_SCRIPT_SUBNET_UP	3
 #define IPC_SCRIPT_SUBNET_DOWN	4
+
+/* ipc.c: the addr and subnet encodings above */
+int	 ipc_put_sockaddr(struct ibuf *, const struct sockaddr_storage *,
+	    socklen_t);
+int	 ipc_get_sockaddr(struct imsg *, struct sockaddr_storage *,
+	    socklen_t *);
+int	 ipc_put_subnet(struct ibuf *, const struct subnet *);
+int	 ipc_get_subnet(struct imsg *, struct subnet *);
 
 #endif

@@ -124,125 +124,6 @@ meta_sockaddr_str(const struct sockaddr_storage *ss, socklen_t len,
 	}
 }
 
-/* addr = u8 family (0, 4, 6), bytes[16], u16 port */
-void
-meta_addr_put(struct ibuf *b, const struct sockaddr_storage *ss,
-    socklen_t len)
-{
-	const struct sockaddr_in	*sin = (const struct sockaddr_in *)ss;
-	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)ss;
-	uint8_t				 a[16], fam = 0;
-	uint16_t			 port = 0;
-
-	memset(a, 0, sizeof(a));
-	if (len > 0 && ss->ss_family == AF_INET) {
-		fam = 4;
-		memcpy(a, &sin->sin_addr, 4);
-		port = ntohs(sin->sin_port);
-	} else if (len > 0 && ss->ss_family == AF_INET6) {
-		fam = 6;
-		memcpy(a, &sin6->sin6_addr, 16);
-		port = ntohs(sin6->sin6_port);
-	}
-	ibuf_add_u8(b, fam);
-	ibuf_add(b, a, sizeof(a));
-	ibuf_add_u16(b, port);
-}
-
-int
-meta_addr_get(struct imsg *im, struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
-	uint8_t			 fam, a[16];
-	uint16_t		 port;
-
-	if (imsg_get_u8(im, &fam) == -1 || imsg_get_bytes(im, a,
-	    sizeof(a)) == -1 || imsg_get_u16(im, &port) == -1)
-		return -1;
-	memset(ss, 0, sizeof(*ss));
-	*len = 0;
-	switch (fam) {
-	case 0:
-		return 0;
-	case 4:
-		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_addr, a, 4);
-		sin->sin_port = htons(port);
-		*len = sizeof(*sin);
-		return 0;
-	case 6:
-		sin6->sin6_family = AF_INET6;
-		memcpy(&sin6->sin6_addr, a, 16);
-		sin6->sin6_port = htons(port);
-		*len = sizeof(*sin6);
-		return 0;
-	default:
-		return -1;
-	}
-}
-
-/* subnet = u8 type, u8 prefixlen, u32 weight, bytes[16] */
-void
-meta_subnet_put(struct ibuf *b, const struct subnet *s)
-{
-	uint8_t	 a[16];
-
-	memset(a, 0, sizeof(a));
-	switch (s->type) {
-	case SUBNET_MAC:
-		memcpy(a, s->net.mac, 6);
-		break;
-	case SUBNET_IPV4:
-		memcpy(a, s->net.ipv4, 4);
-		break;
-	default:
-		memcpy(a, s->net.ipv6, 16);
-		break;
-	}
-	ibuf_add_u8(b, (uint8_t)s->type);
-	ibuf_add_u8(b, (uint8_t)s->prefixlen);
-	ibuf_add_u32(b, (uint32_t)s->weight);
-	ibuf_add(b, a, sizeof(a));
-}
-
-int
-meta_subnet_get(struct imsg *im, struct subnet *s)
-{
-	uint8_t		 type, plen, a[16];
-	uint32_t	 w;
-
-	if (imsg_get_u8(im, &type) == -1 || imsg_get_u8(im, &plen) == -1 ||
-	    imsg_get_u32(im, &w) == -1 ||
-	    imsg_get_bytes(im, a, sizeof(a)) == -1)
-		return -1;
-	memset(s, 0, sizeof(*s));
-	s->weight = (int32_t)w;
-	s->prefixlen = plen;
-	switch (type) {
-	case SUBNET_MAC:
-		if (plen != 48)
-			return -1;
-		s->type = SUBNET_MAC;
-		memcpy(s->net.mac, a, 6);
-		return 0;
-	case SUBNET_IPV4:
-		if (plen > 32)
-			return -1;
-		s->type = SUBNET_IPV4;
-		memcpy(s->net.ipv4, a, 4);
-		return 0;
-	case SUBNET_IPV6:
-		if (plen > 128)
-			return -1;
-		s->type = SUBNET_IPV6;
-		memcpy(s->net.ipv6, a, 16);
-		return 0;
-	default:
-		return -1;
-	}
-}
-
 int
 meta_pkt_compose(uint32_t type, uint32_t peerid, struct ibuf *b)
 {
@@ -288,14 +169,14 @@ meta_script(int kind, struct node *n, const struct subnet *s)
 		ibuf_free(b);
 		return -1;
 	}
-	meta_addr_put(b, &n->udp, has_addr ? n->udplen : 0);
+	ipc_put_sockaddr(b, &n->udp, has_addr ? n->udplen : 0);
 	if (s == NULL) {
 		memset(&none, 0, sizeof(none));
 		ibuf_add_u8(b, 0);
-		meta_subnet_put(b, &none);
+		ipc_put_subnet(b, &none);
 	} else {
 		ibuf_add_u8(b, 1);
-		meta_subnet_put(b, s);
+		ipc_put_subnet(b, s);
 	}
 	return chan_send(&worker_parent, b);
 }
@@ -353,7 +234,7 @@ get_subnets(struct imsg *im, struct subnet **v, size_t *n)
 	if ((*v = calloc(cnt, sizeof(**v))) == NULL)
 		return -1;
 	for (i = 0; i < cnt; i++)
-		if (meta_subnet_get(im, &(*v)[i]) == -1)
+		if (ipc_get_subnet(im, &(*v)[i]) == -1)
 			return -1;
 	*n = cnt;
 	return 0;
@@ -688,7 +569,7 @@ meta_connect_result(struct imsg *im, void *arg)
 	uint8_t			 ok;
 	int			 fd = imsg_take_fd(im);
 
-	if (imsg_get_u8(im, &ok) == -1 || meta_addr_get(im, &ss, &len) == -1 ||
+	if (imsg_get_u8(im, &ok) == -1 || ipc_get_sockaddr(im, &ss, &len) == -1 ||
 	    imsg_get_end(im) == -1 || ok != 1 || fd == -1 || len == 0) {
 		if (fd != -1)
 			close(fd);
@@ -797,7 +678,7 @@ meta_udp_addr(struct imsg *im, void *arg)
 
 	if ((n = pkt_node_arg(im)) == NULL)
 		return 0;
-	if (meta_addr_get(im, &ss, &len) == -1 || imsg_get_end(im) == -1)
+	if (ipc_get_sockaddr(im, &ss, &len) == -1 || imsg_get_end(im) == -1)
 		return -1;
 	if (n != M.g.me && len > 0)
 		meta_topo_udp_learned(n, &ss, len);

@@ -403,11 +403,6 @@ const struct meta_host *meta_host_find(const char *);
 int	 meta_script(int, struct node *, const struct subnet *);
 int	 meta_pkt_compose(uint32_t, uint32_t, struct ibuf *);
 int	 meta_pkt_u32(uint32_t, uint32_t);
-void	 meta_addr_put(struct ibuf *, const struct sockaddr_storage *,
-	    socklen_t);
-int	 meta_addr_get(struct imsg *, struct sockaddr_storage *, socklen_t *);
-int	 meta_subnet_get(struct imsg *, struct subnet *);
-void	 meta_subnet_put(struct ibuf *, const struct subnet *);
 int	 meta_sockaddr_str(const struct sockaddr_storage *, socklen_t,
 	    char *, size_t, char *, size_t);
 int	 meta_warn_ok(int);

@@ -107,7 +107,7 @@ pkt_subnet(uint32_t type, const struct meta_node *mn, const struct subnet *s)
 		ibuf_free(b);
 		return;
 	}
-	meta_subnet_put(b, s);
+	ipc_put_subnet(b, s);
 	meta_pkt_compose(type, mn->n->id, b);
 }
 
@@ -169,7 +169,7 @@ pkt_node(struct meta_node *mn, int force)
 		ibuf_free(b);
 		return;
 	}
-	meta_addr_put(b, &st.udp, st.udplen);
+	ipc_put_sockaddr(b, &st.udp, st.udplen);
 	if (ibuf_add_u8(b, st.conn) == -1 || ibuf_add_u8(b, st.mst) == -1 ||
 	    ibuf_add_u16(b, st.pmtu) == -1) {
 		ibuf_free(b);

@@ -88,37 +88,6 @@ pkt_add_addr(struct ibuf *b, const struct paddr *a)
 }
 
 static int
-pkt_get_subnet(struct imsg *im, struct subnet *s)
-{
-	uint8_t		 type, plen, addr[16];
-	uint32_t	 weight;
-
-	memset(s, 0, sizeof(*s));
-	if (imsg_get_u8(im, &type) == -1 || imsg_get_u8(im, &plen) == -1 ||
-	    imsg_get_u32(im, &weight) == -1 ||
-	    imsg_get_bytes(im, addr, sizeof(addr)) == -1)
-		return -1;
-	s->prefixlen = plen;
-	s->weight = (int32_t)weight;
-	switch (type) {
-	case SUBNET_MAC:
-		s->type = SUBNET_MAC;
-		memcpy(s->net.mac, addr, 6);
-		return 0;
-	case SUBNET_IPV4:
-		s->type = SUBNET_IPV4;
-		memcpy(s->net.ipv4, addr, 4);
-		return plen <= 32 ? 0 : -1;
-	case SUBNET_IPV6:
-		s->type = SUBNET_IPV6;
-		memcpy(s->net.ipv6, addr, 16);
-		return plen <= 128 ? 0 : -1;
-	default:
-		return -1;
-	}
-}
-
-static int
 pkt_get_key(struct imsg *im, struct pkt_key *k)
 {
 	uint32_t	 cipher, digest;
@@ -477,7 +446,7 @@ pkt_meta_subnet(struct imsg *im, void *arg)
 	struct subnet	 s;
 	uint32_t	 owner;
 
-	if (imsg_get_u32(im, &owner) == -1 || pkt_get_subnet(im, &s) == -1 ||
+	if (imsg_get_u32(im, &owner) == -1 || ipc_get_subnet(im, &s) == -1 ||
 	    imsg_get_end(im) == -1)
 		return -1;
 	pkt_clock(&pkt);

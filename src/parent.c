@@ -496,30 +496,6 @@ parent_handle_ready(struct imsg *im, void *arg)
 	return 0;
 }
 
-static int
-ipc_to_sockaddr(uint8_t family, const uint8_t addr[16], uint16_t port,
-    struct sockaddr_storage *ss)
-{
-	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	switch (family) {
-	case 4:
-		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_addr, addr, 4);
-		sin->sin_port = htons(port);
-		return 0;
-	case 6:
-		sin6->sin6_family = AF_INET6;
-		memcpy(&sin6->sin6_addr, addr, 16);
-		sin6->sin6_port = htons(port);
-		return 0;
-	default:
-		return -1;
-	}
-}
-
 /*
  * meta asks for a host or subnet script.  Everything is re-checked here:
  * names, the address (re-formatted from binary), the subnet (parsed from
@@ -532,38 +508,32 @@ parent_handle_script(struct imsg *im, void *arg)
 	struct script_env	 env;
 	struct script_args	 sa;
 	struct subnet		 sn;
+	socklen_t		 sslen;
 	char			 node[MAX_NAME_LEN + 1], sub[SUBNET_STRLEN];
 	char			 weight[16];
-	uint8_t			 kind, has_addr, family, has_subnet, type, plen;
-	uint8_t			 addr[16];
-	uint16_t		 port;
-	uint32_t		 w;
+	uint8_t			 kind, has_addr, has_subnet;
+	int			 sub_ok;
 
 	if (imsg_get_u8(im, &kind) == -1 ||
 	    imsg_get_str(im, node, sizeof(node)) == -1 ||
 	    imsg_get_u8(im, &has_addr) == -1 ||
-	    imsg_get_u8(im, &family) == -1 ||
-	    imsg_get_bytes(im, addr, sizeof(addr)) == -1 ||
-	    imsg_get_u16(im, &port) == -1 ||
-	    imsg_get_u8(im, &has_subnet) == -1 ||
-	    imsg_get_u8(im, &type) == -1 || imsg_get_u8(im, &plen) == -1 ||
-	    imsg_get_u32(im, &w) == -1 ||
-	    imsg_get_bytes(im, sn.net.ipv6, sizeof(sn.net.ipv6)) == -1 ||
-	    imsg_get_end(im) == -1)
+	    ipc_get_sockaddr(im, &ss, &sslen) == -1 ||
+	    imsg_get_u8(im, &has_subnet) == -1)
+		return -1;
+	/* Without a subnet meta sends zeros, which do not decode. */
+	sub_ok = ipc_get_subnet(im, &sn) == 0;
+	if (imsg_get_end(im) == -1 || (has_subnet && !sub_ok))
 		return -1;
 	if (!valid_name(node) || kind < IPC_SCRIPT_HOST_UP ||
 	    kind > IPC_SCRIPT_SUBNET_DOWN)
 		return -1;
 	memset(&sa, 0, sizeof(sa));
 	sa.node = node;
-	if (has_addr && ipc_to_sockaddr(family, addr, port, &ss) == 0)
+	if (has_addr && sslen > 0)
 		sa.addr = &ss;
 	if (kind == IPC_SCRIPT_SUBNET_UP || kind == IPC_SCRIPT_SUBNET_DOWN) {
-		if (!has_subnet || type > SUBNET_IPV6)
+		if (!has_subnet)
 			return -1;
-		sn.type = type;
-		sn.prefixlen = plen;
-		sn.weight = (int32_t)w;
 		if (subnet_format(&sn, sub, sizeof(sub), 0) == 0)
 			return -1;
 		snprintf(weight, sizeof(weight), "%d", sn.weight);

@@ -184,31 +184,6 @@ pm_own_key(const struct conf *c)
 }
 
 static int
-pm_add_subnet(struct ibuf *b, const struct subnet *s)
-{
-	uint8_t	 a[16];
-
-	memset(a, 0, sizeof(a));
-	switch (s->type) {
-	case SUBNET_MAC:
-		memcpy(a, s->net.mac, 6);
-		break;
-	case SUBNET_IPV4:
-		memcpy(a, s->net.ipv4, 4);
-		break;
-	default:
-		memcpy(a, s->net.ipv6, 16);
-		break;
-	}
-	if (ibuf_add_u8(b, (uint8_t)s->type) == -1 ||
-	    ibuf_add_u8(b, (uint8_t)s->prefixlen) == -1 ||
-	    ibuf_add_u32(b, (uint32_t)s->weight) == -1 ||
-	    ibuf_add(b, a, sizeof(a)) == -1)
-		return -1;
-	return 0;
-}
-
-static int
 pm_add_subnets(struct ibuf *b, const struct subnet *v, size_t n,
     const char *who)
 {
@@ -222,7 +197,7 @@ pm_add_subnets(struct ibuf *b, const struct subnet *v, size_t n,
 	if (ibuf_add_u16(b, (uint16_t)n) == -1)
 		return -1;
 	for (i = 0; i < n; i++)
-		if (pm_add_subnet(b, &v[i]) == -1)
+		if (ipc_put_subnet(b, &v[i]) == -1)
 			return -1;
 	return 0;
 }
@@ -493,29 +468,22 @@ static int
 pm_reply(struct chan *meta, uint32_t reqid, int fd,
     const struct sockaddr *sa)
 {
-	struct ibuf	*b;
-	uint8_t		 a[16], fam = 0;
-	uint16_t	 port = 0;
+	struct sockaddr_storage	 ss;
+	struct ibuf		*b;
+	socklen_t		 len;
 
 	if (fd == -1)
 		return chan_compose(meta, IMSG_CONNECT_FAILED, reqid, -1, NULL,
 		    0);
-	memset(a, 0, sizeof(a));
-	if (sa->sa_family == AF_INET) {
-		fam = 4;
-		memcpy(a, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-		port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
-	} else {
-		fam = 6;
-		memcpy(a, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-		port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
-	}
+	len = sa->sa_family == AF_INET ? sizeof(struct sockaddr_in) :
+	    sizeof(struct sockaddr_in6);
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, sa, len);
 	if ((b = imsg_create(IMSG_CONNECT_RESULT, reqid, 24)) == NULL) {
 		close(fd);
 		return -1;
 	}
-	if (ibuf_add_u8(b, 1) == -1 || ibuf_add_u8(b, fam) == -1 ||
-	    ibuf_add(b, a, sizeof(a)) == -1 || ibuf_add_u16(b, port) == -1) {
+	if (ibuf_add_u8(b, 1) == -1 || ipc_put_sockaddr(b, &ss, len) == -1) {
 		ibuf_free(b);
 		close(fd);
 		return -1;
