@@ -162,6 +162,22 @@ pt_minmtu_ge() {
 	[ -n "$m" ] && [ "$m" -ge "$1" ]
 }
 
+# pt_peer_minmtu_ge N: beta (tincd or ptincd) has confirmed N-byte frames
+# to alpha, so its pings to us leave by UDP too
+pt_peer_minmtu_ge() {
+	local m mark
+	if [ "$B_KIND" = tincd ]; then
+		mark=$(wc -l < "$WORK/beta.log")
+		kill -USR2 "$B_PID"
+		sleep 0.3
+		m=$(tail -n +"$((mark + 1))" "$WORK/beta.log" |
+			sed -n 's/.* alpha at .*pmtu [0-9]* (min \([0-9]*\) max.*/\1/p' | tail -1)
+	else
+		return 0
+	fi
+	[ -n "$m" ] && [ "$m" -ge "$1" ]
+}
+
 # pt_field LINE KEY: the number after "udp in", "udp ... out", "tcp in" ...
 pt_udp_in() { echo "$1" | sed -n 's/.*udp in \([0-9]*\) .*/\1/p'; }
 pt_udp_out() { echo "$1" | sed -n 's/.*udp in [0-9]* ([0-9]* bytes) out \([0-9]*\) .*/\1/p'; }

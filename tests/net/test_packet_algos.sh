@@ -22,6 +22,8 @@ run() {
 	pt_start
 	pt_up "$NA" 192.168.20.1
 	wait_for 10 pt_minmtu_ge 200 || fail "$name: no PMTU probe replies"
+	wait_for 10 pt_peer_minmtu_ge 200 ||
+		fail "$name: tincd got no PMTU probe replies from us"
 	line=$(pt_dump)
 	in0=$(pt_udp_in "$line")
 	out0=$(pt_udp_out "$line")
