@@ -497,6 +497,35 @@ pm_reply(struct chan *meta, uint32_t reqid, int fd,
  * addresses in order until one connect() starts.  A malformed frame is
  * fatal for the channel; a request we cannot serve is answered "not ok".
  */
+/*
+ * Only what tincd would connect to: a ConnectTo node, at one of the
+ * Address lines of its host file, exactly as we handed them to meta.  A
+ * compromised meta cannot use the root parent to reach anything else.
+ */
+int
+parent_meta_connect_allowed(const struct conf *c, const char *node, const char *host,
+    const char *port)
+{
+	const struct conf_host	*h;
+	char			 p[8];
+	size_t			 i;
+
+	for (i = 0; i < c->nconnect_to; i++)
+		if (strcmp(c->connect_to[i], node) == 0)
+			break;
+	if (i == c->nconnect_to || (h = conf_host_find(c, node)) == NULL)
+		return 0;
+	for (i = 0; i < h->naddresses; i++) {
+		if (h->addresses[i].host == NULL ||
+		    strcmp(h->addresses[i].host, host) != 0)
+			continue;
+		snprintf(p, sizeof(p), "%u", (unsigned)h->addresses[i].port);
+		if (strcmp(p, port) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int
 parent_meta_connect(struct imsg *im, void *arg)
 {
@@ -516,6 +545,12 @@ parent_meta_connect(struct imsg *im, void *arg)
 	    !pm_field_ok(host, PM_MAX_HOSTNAME) || !pm_port_ok(port)) {
 		log_warnx("%s: refused request %u for %s", __func__,
 		    im->hdr.peerid, valid_name(node) ? node : "(invalid)");
+		return pm_reply(meta, im->hdr.peerid, -1, NULL);
+	}
+	if (!parent_meta_connect_allowed(c, node, host, port)) {
+		log_warnx("%s: refused request %u: %s port %s is not an "
+		    "Address of ConnectTo node %s", __func__, im->hdr.peerid,
+		    host, port, node);
 		return pm_reply(meta, im->hdr.peerid, -1, NULL);
 	}
 	memset(&hints, 0, sizeof(hints));

@@ -18,5 +18,8 @@ int	 parent_meta_send_conf(const struct conf *, struct chan *meta,
 int	 parent_meta_check_conf(const struct conf *);
 /* Handler for IMSG_CONNECT; arg is the meta worker's struct chan. */
 int	 parent_meta_connect(struct imsg *, void *arg);
+/* 1 when node is a ConnectTo and host/port one of its Address lines. */
+int	 parent_meta_connect_allowed(const struct conf *, const char *node,
+	    const char *host, const char *port);
 
 #endif
