@@ -466,6 +466,7 @@ parent_handle_log(struct imsg *im, void *arg)
 {
 	char	 line[2200];
 	uint8_t	 prio;
+	size_t	 i;
 
 	if (imsg_get_u8(im, &prio) == -1 ||
 	    imsg_get_str(im, line, sizeof(line)) == -1 ||
@@ -473,6 +474,10 @@ parent_handle_log(struct imsg *im, void *arg)
 		return -1;
 	if (prio > 7)
 		return -1;
+	/* A compromised worker must not forge lines or terminal codes. */
+	for (i = 0; line[i] != '\0'; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = '?';
 	log_emit(prio, line);
 	return 0;
 }
