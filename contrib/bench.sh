@@ -12,7 +12,7 @@ CIPHER=${3:-aes-256-cbc}
 DIGEST=${4:-sha256}
 MACLEN=${5:-4}
 cd "$(dirname "$0")/.."
-PTINCD=${PTINCD:-$PWD/build/src/ptincd}
+PTINCD=${PTINCD:-$PWD/build/ptincd/ptincd}
 WORK=$(mktemp -d /tmp/ptinc-bench.XXXXXX)
 A=ptbench-a; B=ptbench-b
 

@@ -7,13 +7,17 @@
 # alpha and gamma cannot reach each other directly; beta relays.  The demo
 # shows the process table and sandbox of a ptincd, pings across the VPN,
 # prints who is reachable, and tears everything down.  Run as root.
+#
+# README says "sh contrib/demo.sh"; Debian's sh is dash, so hand over to
+# bash before the first bash-only line is read.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 cd "$(dirname "$0")/.."
 sh contrib/install-deps.sh
 [ -d build ] || meson setup build >/dev/null
 meson compile -C build >/dev/null || { echo "build failed" >&2; exit 1; }
 
-PTINCD=$PWD/build/src/ptincd
+PTINCD=$PWD/build/ptincd/ptincd
 WORK=$(mktemp -d /tmp/ptinc-demo.XXXXXX)
 NS=(ptdemo-alpha ptdemo-beta ptdemo-gamma)
 RC=1

@@ -6,7 +6,7 @@
 set -u
 
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-PTINCD=${PTINCD:-$TOP/build/src/ptincd}
+PTINCD=${PTINCD:-$TOP/build/ptincd/ptincd}
 TESTNAME=$(basename "$0" .sh)
 WORK=$(mktemp -d "/tmp/ptinc-$TESTNAME.XXXXXX")
 NSPREFIX="pt$$-"

@@ -57,7 +57,7 @@
 #include <openssl/rand.h>
 
 #include "keyfile.h"
-#include "keys.h"
+#include "keys_oracle.h"
 #include "lcrypto.h"
 #include "log.h"
 #include "meta.h"

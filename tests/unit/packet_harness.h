@@ -21,7 +21,7 @@
 
 #include "compress.h"
 #include "conf.h"
-#include "graph.h"
+#include "meta_graph.h"
 #include "lcrypto.h"
 #include "log.h"
 #include "packet.h"

@@ -33,7 +33,7 @@
 #include <openssl/evp.h>
 
 #include "keyfile.h"
-#include "keys.h"
+#include "keys_oracle.h"
 #include "log.h"
 #include "ptinc.h"
 
