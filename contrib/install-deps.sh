@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential meson ninja-build pkg-config libssl-dev libbsd-dev
-libseccomp-dev zlib1g-dev liblzo2-dev check iproute2 iputils-ping procps
+libseccomp-dev libsodium-dev zlib1g-dev liblzo2-dev check iproute2 iputils-ping procps
 tinc iperf3 nftables"
 
 [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
